@@ -13,10 +13,14 @@
 # Variables: B (build directory), KCONFIG_CONFIG (the .config to use), CC, CROSS_COMPILE,
 # EXTRA_CFLAGS, EXTRA_LDFLAGS, V=1 (show commands).
 
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+B ?= build/san
+else
 B ?= build
+endif
 KCONFIG_CONFIG ?= .config
 G = $(B)/gen
-SANITIZE ?= 0
 
 ifeq ($(V),1)
 Q :=
