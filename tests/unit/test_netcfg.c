@@ -4,6 +4,7 @@
 #include "wwanbox.h"
 #include "netcfg.h"
 #include "t.h"
+#include "netns.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -703,23 +704,6 @@ static void test_hook_run(void)
 
 /* ---- live apply/remove, as root, in a private network namespace ---- */
 
-static int tun_open(const char *name)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 struct count {
 	int oif;
 	uint8_t family, len;
@@ -933,8 +917,6 @@ static int live_child(void)
 	char dns[256];
 	int fd1, fd2, wwan, eth;
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return 1;
 	fd1 = tun_open("wwan0");
 	fd2 = tun_open("eth9");
 	if (fd1 < 0 || fd2 < 0 || nl_open(&nl) < 0)
@@ -955,23 +937,9 @@ static int live_child(void)
 
 static void test_live(void)
 {
-	int status;
-	pid_t pid;
-
 	NEED_IPV6();
-
-	if (geteuid() != 0)
-		SKIP("needs root (network namespace, TUN)");
-	if (access("/dev/net/tun", R_OK | W_OK) < 0)
-		SKIP("no /dev/net/tun");
 	clean_dir(tmpdir);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(live_child());
-	CHECK(pid > 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	RUN_IN_NETNS(live_child);
 }
 
 int main(int argc, char **argv)

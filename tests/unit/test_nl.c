@@ -4,6 +4,7 @@
 #include "wwanbox.h"
 #include "nl.h"
 #include "t.h"
+#include "netns.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -634,23 +635,6 @@ route:
 
 /* ---- live, as root, in a private network namespace ---- */
 
-static int tun_open(const char *name)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 struct find_addr {
 	int ifindex;
 	uint8_t family;
@@ -838,10 +822,6 @@ static int live_child(void)
 	struct nl nl;
 	int fd, ifx;
 
-	if (unshare(CLONE_NEWNET) < 0) {
-		perror("unshare");
-		return 1;
-	}
 	fd = tun_open("wbt0");
 	if (fd < 0) {
 		perror("tun");
@@ -864,20 +844,7 @@ static int live_child(void)
 
 static void test_live(void)
 {
-	int status;
-	pid_t pid;
-
-	if (geteuid() != 0)
-		SKIP("needs root (network namespace, TUN)");
-	if (access("/dev/net/tun", R_OK | W_OK) < 0)
-		SKIP("no /dev/net/tun");
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(live_child());
-	CHECK(pid > 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	RUN_IN_NETNS(live_child);
 }
 
 static void test_closed_socket(void)

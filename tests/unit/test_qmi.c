@@ -15,82 +15,28 @@
 #include "wwanbox.h"
 #include "qmi.h"
 #include "t.h"
+#include "vectors.h"
 
 /* ---- vectors ---- */
-
-struct vec {
-	char id[8];
-	char verdict[96]; /* the "libqmi-1.32.2:" line */
-	uint8_t b[512];
-	size_t len;
-};
 
 static struct vec vecs[64];
 static int nvecs;
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (*s && n < max) {
-		int hi, lo;
-
-		while (*s == ' ')
-			s++;
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
-		if (lo < 0)
-			break;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n;
-}
-
 static int load_vectors(void)
 {
-	const char *path = getenv("QMI_VECTORS");
-	char line[2048], *p;
-	struct vec *v = NULL;
-	FILE *f;
-
-	if (!path)
-		path = "../shared/vectors/qmi_vectors.txt";
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "cannot open %s (run from the repo root or set QMI_VECTORS)\n",
-			path);
+	nvecs = vec_load("QMI_VECTORS", "../shared/vectors/qmi_vectors.txt", 'Q', "libqmi-1.32.2:",
+			 vecs, (int)ARRAY_SIZE(vecs));
+	if (nvecs < 0)
 		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '[' && line[1] == 'Q' && nvecs < (int)ARRAY_SIZE(vecs)) {
-			v = &vecs[nvecs++];
-			sscanf(line, "[%7[^]]]", v->id);
-		} else if (v && (p = strstr(line, "libqmi-1.32.2:"))) {
-			snprintf(v->verdict, sizeof(v->verdict), "%s", p + 15);
-		} else if (v && (p = strstr(line, "hex: "))) {
-			v->len = unhex(p + 5, v->b, sizeof(v->b));
-		}
-	}
-	fclose(f);
 	return 0;
 }
 
 static const struct vec *vec(const char *id)
 {
-	int i;
+	const struct vec *v = vec_find(vecs, nvecs, id);
 
-	for (i = 0; i < nvecs; i++)
-		if (!strcmp(vecs[i].id, id))
-			return &vecs[i];
+	if (v)
+		return v;
 	fprintf(stderr, "vector %s missing\n", id);
 	return NULL;
 }
