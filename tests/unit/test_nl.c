@@ -54,6 +54,13 @@ static void check_bytes(const struct nl_msg *m, const char *golden)
 	}
 }
 
+/* The golden bytes come from iproute2 on little-endian x86, and netlink is host-endian. */
+#define SKIP_IF_BIG_ENDIAN()                                                               \
+	do {                                                                               \
+		if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)                                \
+			SKIP("golden bytes captured on little-endian x86 (netlink is host-endian)"); \
+	} while (0)
+
 /* ---- builders ---- */
 
 static void test_attr_padding(void)
@@ -181,6 +188,8 @@ static void test_rmnet_bytes(void)
 	uint8_t buf[256];
 	struct nl_msg m;
 
+	SKIP_IF_BIG_ENDIAN();
+
 	CHECK_EQ(nl_build_rmnet_add(&m, buf, sizeof(buf), 2, "rmnet_data0", 1, 0, 0), 0);
 	check_bytes(&m, "54 00 00 00 " RMNET_HEAD
 			"1c 00 12 00 09 00 01 00 72 6d 6e 65 74 00 00 00 0c 00 02 00 "
@@ -210,6 +219,8 @@ static void test_vlan_bytes(void)
 	uint8_t buf[256];
 	struct nl_msg m;
 
+	SKIP_IF_BIG_ENDIAN();
+
 	/* notes/qmap.md 3.3: `ip link add link wwan0 name mbim1 type vlan id 1`, 76 bytes. */
 	CHECK_EQ(nl_build_vlan_add(&m, buf, sizeof(buf), 2, "mbim1", 1), 0);
 	check_bytes(&m, "4c 00 00 00 10 00 05 06 00 00 00 00 00 00 00 00 "
@@ -238,6 +249,8 @@ static void test_link_addr_route_bytes(void)
 			     .type = RTN_UNICAST,
 			     .metric = 700,
 			     .oif = 2};
+
+	SKIP_IF_BIG_ENDIAN();
 
 	/* ip link set dev wwan0 mtu 1500 */
 	CHECK_EQ(nl_build_link_set(&m, buf, sizeof(buf), 2, 0, 0, 1500), 0);
