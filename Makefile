@@ -13,6 +13,9 @@
 # Variables: B (build directory), KCONFIG_CONFIG (the .config to use), CC, CROSS_COMPILE,
 # EXTRA_CFLAGS, EXTRA_LDFLAGS, V=1 (show commands).
 
+# make cross/check-cross ARCH=...: sets B, KCONFIG_CONFIG, CC, CROSS_COMPILE when ARCH is given.
+include configs/cross.mk
+
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 B ?= build/san
@@ -47,7 +50,9 @@ else ifeq ($(origin CC),default)
 CC := musl-gcc
 endif
 OPT := -Os
-LDSTATIC := -static
+# musl applies RELRO only in its dynamic linker (ldso/dynlink.c): in a static binary it is padding
+# (3.5 KB on x86_64, 60 KB on aarch64 with its 64 KB max page size) that protects nothing.
+LDSTATIC := -static -Wl,-z,norelro
 endif
 AR := $(CROSS_COMPILE)ar
 STRIP := $(CROSS_COMPILE)strip
@@ -87,9 +92,15 @@ core-$(CONFIG_CORE_LOOP) += loop
 core-$(CONFIG_CORE_WDM) += wdm
 core-$(CONFIG_CORE_NL) += nl
 core-$(CONFIG_CORE_NETCFG) += netcfg
+core-$(CONFIG_CORE_DHCP) += dhcp
 core-$(CONFIG_CORE_OUT) += out
 core-$(CONFIG_CORE_TLS) += tls
 core-$(CONFIG_CORE_QMI) += qmi qmi_msg
+core-$(CONFIG_CORE_QMI_CLIENT) += qmi_client
+core-$(CONFIG_CORE_MBIM) += mbim mbim_msg
+core-$(CONFIG_CORE_AT) += at
+core-$(CONFIG_CORE_SYSFS) += sysfs
+core-$(CONFIG_CORE_USBDEV) += usbdev
 CORE_OBJS := $(patsubst %,$(B)/core/%.o,$(core-y))
 # Applets: every applets/X.c whose symbol is enabled (taken from its USE_X(APPLET(...)) line).
 LP := (
@@ -128,9 +139,9 @@ $(G)/help.h: $(APPLET_SRCS) configs/applets.awk
 	@mkdir -p $(G)
 	$(Q)awk -v OUT=help -f configs/applets.awk $(APPLET_SRCS) /dev/null > $@.tmp && mv $@.tmp $@
 
-$(G)/config.h: $(KCONFIG_CONFIG) configs/config_h.awk
+$(G)/config.h: $(KCONFIG_CONFIG) $(KCONFIG) configs/config_h.awk
 	@mkdir -p $(B)/gen
-	$(Q)awk -f configs/config_h.awk $(KCONFIG_CONFIG) > $@.tmp && mv $@.tmp $@
+	$(Q)awk -f configs/config_h.awk $(KCONFIG) $(KCONFIG_CONFIG) > $@.tmp && mv $@.tmp $@
 
 $(KINC)/.stamp:
 	@mkdir -p $(KINC)
@@ -228,8 +239,12 @@ install: $(B)/wwanbox
 
 # Everything the build, the tests and the demo need, from Debian packages (run as root).
 DEBIAN_PKGS := make gcc libc6-dev musl-tools linux-libc-dev kconfig-frontends dpkg-dev file \
-	clang libclang-rt-14-dev llvm iproute2 python3 ca-certificates \
-	python3-gi gir1.2-qmi-1.0 libqmi-utils
+	clang libclang-rt-14-dev llvm iproute2 python3 ca-certificates dnsmasq-base busybox iputils-ping \
+	python3-gi gir1.2-qmi-1.0 libqmi-utils gir1.2-mbim-1.0 libmbim-utils tshark \
+	qemu-user gcc-mips-linux-gnu gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf \
+	gcc-aarch64-linux-gnu binutils-mips-linux-gnu binutils-mipsel-linux-gnu \
+	binutils-arm-linux-gnueabihf binutils-aarch64-linux-gnu linux-libc-dev-mips-cross \
+	linux-libc-dev-mipsel-cross linux-libc-dev-armhf-cross linux-libc-dev-arm64-cross
 deps:
 	@[ "$$(id -u)" = 0 ] || { echo "make deps installs Debian packages: run it as root"; exit 1; }
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
