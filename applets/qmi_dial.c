@@ -2,7 +2,7 @@
 USE_QMI_DIAL(APPLET(qmi_dial))
 
 config QMI_DIAL
-	bool "qmi-dial: dial over QMI, configure the link, supervise (~24 KB)"
+	bool "qmi-dial: dial over QMI, configure the link, supervise (~50 KB with its core)"
 	default y
 	select CORE_QMI_CLIENT
 	select CORE_NETCFG

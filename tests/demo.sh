@@ -4,9 +4,9 @@
 # Builds wwanbox (full_defconfig into build/demo), makes two network namespaces: "device" (the
 # router, where the modem's wwan0 appears) and "operator" (the network behind the modem), starts
 # modem-sim with its pty and a raw-IP TUN pair, dials it with qmi-dial exactly as a user would,
-# shows `qmi-dial status`, pings the operator through the dialled link, then sends SIGTERM and
-# shows that qmi-dial removed what it had added. Everything is torn down at the end, also on
-# failure or Ctrl-C. Needs root (namespaces, TUN).
+# shows `qmi-dial status`, pings the operator through the dialled link, then ends the session
+# with `qmi-dial down` and shows that exactly what was added was removed. Everything is torn
+# down at the end, also on failure or Ctrl-C. Needs root (namespaces, TUN).
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces and TUN devices)"; exit 1; }
@@ -18,7 +18,7 @@ make -j"$(nproc)" --no-print-directory B=$B KCONFIG_CONFIG=$B/.config >/dev/null
 W=$PWD/$B/wwanbox
 DEV=wbdemo-dev-$$ OP=wbdemo-op-$$
 TMP=$(mktemp -d)
-LINK=$TMP/cdc-wdm0 SIMPID= DIALPID=
+LINK=$TMP/cdc-wdm0 SIMPID=
 
 # `ip netns exec` forks: signal the program it runs, then reap the ip process.
 stop() {
@@ -26,7 +26,6 @@ stop() {
 	wait "$1"
 }
 cleanup() {
-	[ -n "$DIALPID" ] && stop "$DIALPID" 2>/dev/null
 	[ -n "$SIMPID" ] && stop "$SIMPID" 2>/dev/null
 	ip netns del "$DEV" 2>/dev/null
 	ip netns del "$OP" 2>/dev/null
@@ -66,16 +65,12 @@ in_dev ip route | sed 's/^/  /'
 in_dev ip -j addr > "$TMP/before.addr"
 in_dev ip -j route > "$TMP/before.route"
 
-step "qmi-dial -d $LINK -i wwan0 --apn internet (foreground, supervising)"
-in_dev "$W" qmi-dial -d "$LINK" -i wwan0 --apn internet --dns-file "$TMP/resolv.conf" -v \
-	>"$TMP/dial.log" 2>&1 &
-DIALPID=$!
-for _ in $(seq 100); do
-	in_dev ip route 2>/dev/null | grep -q '^default .*wwan0' && break
-	kill -0 "$DIALPID" 2>/dev/null || { cat "$TMP/dial.log"; exit 1; }
-	sleep 0.1
-done
-sed 's/^/  /' "$TMP/dial.log"
+step "qmi-dial -d $LINK -i wwan0 --apn internet up --once"
+# --once: dial, configure, record the session under --state-dir and exit; `down` from another
+# process ends it. (In the foreground, without --once, qmi-dial supervises and redials; a second
+# process must not share the control device with it then: that is what qmi-proxy, -p, is for.)
+in_dev "$W" qmi-dial -d "$LINK" -i wwan0 --apn internet --dns-file "$TMP/resolv.conf" \
+	--state-dir "$TMP/state" up --once 2>&1 | sed 's/^/  /'
 
 step "after dialling: wwan0, routes, DNS"
 in_dev ip -4 addr show wwan0 | sed 's/^/  /'
@@ -88,9 +83,8 @@ in_dev "$W" qmi-dial -d "$LINK" status | sed 's/^/  /'
 step "ping the operator through the dialled link"
 in_dev ping -c 3 -W 2 10.64.0.1 | sed 's/^/  /'
 
-step "SIGTERM: qmi-dial stops the call, releases its client IDs, removes what it added"
-stop "$DIALPID" && echo "  qmi-dial exited 0"
-DIALPID=
+step "qmi-dial down (another process): stops the call, releases the client IDs, removes what was added"
+in_dev "$W" qmi-dial -d "$LINK" --state-dir "$TMP/state" down 2>&1 | sed 's/^/  /'
 in_dev ip -j addr > "$TMP/after.addr"
 in_dev ip -j route > "$TMP/after.route"
 if cmp -s "$TMP/before.addr" "$TMP/after.addr" && cmp -s "$TMP/before.route" "$TMP/after.route"; then
