@@ -1,25 +1,47 @@
-/* modem_sim.c - a simulated QMI modem on a pty, with a TUN data path, for tests and demos.
+/* modem_sim.c - a simulated modem on a pty for tests and demos: QMI with a TUN data path, or AT.
 USE_MODEM_SIM(APPLET(modem_sim))
 
 config MODEM_SIM
-	bool "modem-sim: simulated QMI modem with a data path, for tests (~34 KB)"
+	bool "modem-sim: simulated QMI or AT modem with a data path, for tests (~40 KB)"
 	default n
 	select CORE_LOOP
 	select CORE_WDM
 	select CORE_QMI
 	help
-	  usage: modem-sim --qmi --link PATH [--tun IFACE --pgw IFACE] [--ready-fd N]
-	         [--ctl FIFO] [--log FILE] [-v] [MODEM OPTIONS] [FAULTS]
+	  usage: modem-sim --qmi --link PATH [--tun IFACE --pgw IFACE] [COMMON] [MODEM] [FAULTS]
+	     or: modem-sim --at --link PATH [--at-rules FILE] [--set VAR=VALUE]... [--echo on|off]
+	         [--mute] [--urc TEXT]... [--urc-every MS] [--urc-rate PERCENT] [--seed N]
+	         [--swap LINK=TARGET] [--reset-ms MS] [--exit-on-reset] [COMMON]
+	  COMMON: [--ready-fd N] [--ctl FIFO] [--log FILE] [--timeout SEC] [-v]
 
-	  A simulated Qualcomm modem for tests, demos and trying scripts without hardware. It
-	  creates a pseudo-terminal in raw mode that speaks QMUX (what /dev/cdc-wdmN carries),
-	  links PATH to it (a stale symlink is replaced, any other file is left alone), and serves
-	  until SIGTERM, SIGINT or "quit", then removes PATH, the FIFO it made and its TUN devices
-	  and exits 0. Clients may come and go (qmicli, "qmi-dial up --once" then "down"): client
-	  IDs live until released or a CTL Sync, as on a real modem; whatever a client leaves
-	  unread when it closes the pty is discarded. Exit codes: 0 ok, 1 set-up error, 2 usage.
+	  A simulated modem for tests, demos and trying scripts without hardware. It creates a
+	  pseudo-terminal in raw mode that speaks QMUX (--qmi, what /dev/cdc-wdmN carries) or AT
+	  commands (--at, a modem's ttyUSBn), links PATH to it (a stale symlink is replaced, any
+	  other file is left alone), and serves until SIGTERM, SIGINT, "quit" or --timeout, then
+	  removes PATH, the FIFO it made and its TUN devices and exits 0. Clients may come and go
+	  (qmicli, "qmi-dial up --once" then "down"); whatever a client leaves unread when it
+	  closes the pty is discarded. Exit codes: 0 ok, 1 set-up error, 2 usage.
 
-	  It answers CTL Get Version Info, Allocate/Release CID, Sync, Set Data Format; DMS Get
+	  --qmi            speak QMI (see "QMI modem")
+	  --at             speak AT commands (see "AT modem")
+	  --link PATH      symlink to the pty slave, e.g. /tmp/cdc-wdm0 or /tmp/ttyUSB2
+	  --ready-fd N     write "ready\n" to fd N and close it once everything exists
+	  --ctl FIFO       make (or reuse) a FIFO reading commands, one per line: "quit", "stats",
+	                   "vanish" (USB unplug: the pty closes, PATH goes away); QMI: "drop
+	                   [CAUSE]" (disconnect every call, 3GPP cause, default 36), "reg
+	                   home|roaming|searching|denied", "sim ready|absent|pin|puk", "sync" (CTL
+	                   Sync indication: all CIDs dropped); AT: "urc TEXT" (send it now),
+	                   "reset" (as the rule action)
+	  --log FILE       append a line per message, QMI: "T.mmm rx|tx|drop|ignore SVC 0xMSG
+	                   req|rsp|ind cid N tid N: HEX" (PIN and password masked); AT: "T.mmm rx
+	                   CMD" per command line received, "T.mmm tx|urc LINE" per line sent;
+	                   plus "T.mmm event ..." lines
+	  --timeout SEC    exit 0 after SEC seconds (a safety net for test scripts)
+	  -v               events on stderr (-vv: every message too)
+	  The options below belong to one personality and are refused with the other.
+
+	  QMI modem. Client IDs live until released or a CTL Sync, as on a real modem. It answers
+	  CTL Get Version Info, Allocate/Release CID, Sync, Set Data Format; DMS Get
 	  IDs/Manufacturer/Model/Revision, Get/Set Operating Mode, UIM Get PIN Status, UIM Verify
 	  PIN; UIM Get Card Status, Verify PIN; NAS Register Indications, Get Serving System (and
 	  its indication), Get System Info, Get Signal Info; WDS Start/Stop Network, Get Packet
@@ -27,22 +49,11 @@ config MODEM_SIM
 	  Port; WDA Get/Set Data Format. Anything else gets "Invalid QMI command" (0x47); a request
 	  for a client ID that is not allocated gets "Invalid client ID" (0x07).
 
-	  --qmi            speak QMI (the only protocol so far; required)
-	  --link PATH      symlink to the pty slave, e.g. /tmp/cdc-wdm0
 	  --tun IFACE      create TUN IFACE in raw-IP mode (IFF_NO_PI), the modem's "wwan0"
 	  --pgw IFACE      create a second TUN, the operator side: IP packets are forwarded
 	                   between the two while a call of their IP version is connected and the
 	                   data format is raw-ip; otherwise they are dropped and counted. Neither
 	                   is configured; move the pgw TUN to another namespace at will
-	  --ready-fd N     write "ready\n" to fd N and close it once everything exists
-	  --ctl FIFO       make (or reuse) a FIFO reading commands, one per line: "drop [CAUSE]"
-	                   (disconnect every call, 3GPP cause, default 36), "vanish", "reg
-	                   home|roaming|searching|denied", "sim ready|absent|pin|puk", "sync"
-	                   (CTL Sync indication: all CIDs dropped), "stats", "quit"
-	  --log FILE       append one line per QMI message: "T.mmm rx|tx|drop|ignore SVC 0xMSG
-	                   req|rsp|ind cid N tid N: HEX" (PIN and password masked), plus
-	                   "T.mmm event ..." lines
-	  -v               events on stderr (-vv: every message too)
 	  --max-cids N     client IDs per service, 1..64 [16]; then "Client IDs exhausted"
 
 	  Modem (defaults dial with no options):
@@ -90,6 +101,29 @@ config MODEM_SIM
 	                   EOF/EIO; PATH and the --tun device disappear; serves nothing until
 	                   SIGTERM/quit
 	  SEC accepts fractions (0.5). SVC: ctl wds dms nas uim wda or a number.
+
+	  AT modem. Commands end with CR (LF is ignored); each line of an answer is sent as
+	  "\r\n<line>\r\n" (V.250 verbose), the final result last. Without a matching rule: AT and
+	  ATZ answer OK, ATE0/ATE1 turn echo off/on and answer OK, anything else ERROR.
+	  --at-rules FILE  response rules, one per line (# comments): PATTERN RESPONSE [ ; ACTION]...
+	                   PATTERN: a command, case-insensitive; a trailing * matches any rest, $1
+	                   RESPONSE: lines separated by the two characters \n; $VAR and $1 are
+	                   replaced; "-" = no answer. The first matching rule wins. ACTION: "set
+	                   VAR=VALUE" ($1 allowed), "delay MS" (the modem is busy: what it sends
+	                   from then on comes MS later), "reset" (see --swap)
+	  --set VAR=VALUE  a variable's start value (repeatable)
+	  --echo on|off    echo what the host sends, as ATE1 [off]
+	  --mute           read and log commands, never answer: a port that is not the AT port
+	  --urc TEXT       an unsolicited result code (repeatable; a random one is picked each time)
+	  --urc-every MS   send one at a random moment between MS/2 and 3*MS/2 after the last,
+	                   while a client has the port open
+	  --urc-rate PERCENT  also before each line of an answer with this probability
+	  --seed N         seed of those random choices [the pid]
+	  --reset-ms MS    "reset" is a reboot: after the answer the pty closes (clients see
+	                   EIO/HUP), PATH goes away and comes back at a new pty MS later [300]
+	  --swap LINK=TARGET  ...and on the way down, symlink LINK is re-pointed at TARGET (the
+	                   test's fake sysfs tree in the new USB mode: the re-enumeration)
+	  --exit-on-reset  ...or the port never comes back: exit 0 instead
 */
 #include <fcntl.h>
 #include <getopt.h>
@@ -126,6 +160,15 @@ config MODEM_SIM
 #define TLV_UNKNOWN_B 0xF5
 #define PUK_RETRIES 10
 #define CAUSE_REGULAR_DEACT 36 /* TS 24.008 10.5.6.6: "regular deactivation" */
+
+/* --at */
+#define AT_RULES 64
+#define AT_VARS 16
+#define AT_URCS 8
+#define AT_LINE 1024	 /* longest command or answer line; a longer command is cut */
+#define AT_TEXT 8192	 /* the --at-rules file, cut into the rules' strings in place */
+#define AT_HOLD 4096	 /* what is sent while a rule's "delay" runs */
+#define AT_GRACE_MS 50	 /* "reset": the answer reaches the client before the port goes */
 
 /* QMI error codes (libqmi qmi-errors.h QmiProtocolError) */
 #define E_MALFORMED 0x01
@@ -208,6 +251,11 @@ struct sim_cfg {
 	struct msg_sel drop_msg[8], late_msg[8];
 	unsigned ndrop_msg, nlate_msg;
 	bool dup, ignore_first, unknown_tlvs, dup_tlvs, indications, garbage;
+	int64_t timeout_ms;
+	/* --at */
+	bool at, echo, mute, exit_on_reset, seed_set;
+	const char *rules, *swap, *sets[AT_VARS], *urcs[AT_URCS];
+	unsigned nsets, nurcs, urc_every, urc_rate, reset_ms, seed;
 };
 
 struct client {
@@ -219,6 +267,28 @@ struct client {
 	uint8_t ind_sysinfo;	/* NAS: System Info indications, off unless enabled */
 	uint32_t handle;
 	char apn[QMI_APN_MAX];
+};
+
+struct at_rule {
+	const char *pattern, *response; /* response NULL: no answer ("-") */
+	const char *set_var, *set_val;	/* set_var NULL: no "set" */
+	unsigned delay_ms;
+	bool reset;
+};
+
+struct at_state {
+	struct at_rule rules[AT_RULES];
+	unsigned nrules;
+	char text[AT_TEXT];
+	char var_name[AT_VARS][32], var_val[AT_VARS][128];
+	unsigned nvars;
+	bool echo;
+	unsigned seed;
+	char line[AT_LINE];
+	size_t llen;
+	char hold[AT_HOLD]; /* sent when thold fires */
+	size_t nhold;
+	struct loop_timer thold, turc, treset;
 };
 
 struct out_slot {
@@ -255,6 +325,9 @@ struct sim {
 	int clients;  /* open file descriptions of the slave other than ours (inotify) */
 	unsigned long garbage; /* bytes the framer dropped before its last reset */
 	bool vanished;
+	int status; /* exit status */
+	struct loop_timer ttimeout;
+	struct at_state at;
 	/* QMI state */
 	struct client cl[NSVC][SIM_MAX_CIDS + 1];
 	int sim;
@@ -293,6 +366,7 @@ static struct sim *S;
 /* ==================== log ==================== */
 
 static void log_line(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static void log_msg(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static void log_write(char *line, size_t n)
 {
@@ -310,21 +384,37 @@ static size_t log_stamp(char *buf, size_t size)
 	return fmt_buf(buf, size, "%lld.%03lld ", (long long)(t / 1000), (long long)(t % 1000));
 }
 
-static void log_line(const char *f, ...)
+/* A line to the log, and to stderr from -v (events) or -vv (messages) on */
+static void __attribute__((format(printf, 2, 0))) log_vline(int level, const char *f, va_list ap)
 {
 	char line[4096];
 	size_t n = log_stamp(line, sizeof(line));
-	va_list ap;
 
-	va_start(ap, f);
 	n += fmt_vbuf(line + n, sizeof(line) - n, f, ap);
-	va_end(ap);
 	n = MIN(n, sizeof(line) - 1);
-	if (msg_verbose_level() >= 1) {
+	if (msg_verbose_level() >= level) {
 		line[n] = 0;
 		msg_verbose("%s", line);
 	}
 	log_write(line, n);
+}
+
+static void log_line(const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	log_vline(1, f, ap);
+	va_end(ap);
+}
+
+static void log_msg(const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	log_vline(2, f, ap);
+	va_end(ap);
 }
 
 static const char *svc_name(uint8_t svc)
@@ -1675,12 +1765,18 @@ static long frame_len(const uint8_t *buf, size_t have)
 
 /* ==================== the pty ==================== */
 
+static void at_input(const char *buf, size_t len);
+
 static void master_io(struct loop_fd *f, short revents)
 {
 	uint8_t buf[4096];
 	ssize_t n = read(S->master, buf, sizeof(buf));
 
 	(void)revents;
+	if (n > 0 && S->c.at) {
+		at_input((const char *)buf, (size_t)n);
+		return;
+	}
 	if (n > 0) {
 		wdm_feed(&S->w, buf, (size_t)n);
 		return;
@@ -1725,6 +1821,7 @@ static void ino_io(struct loop_fd *f, short revents)
 	if (zero) {
 		S->garbage += S->w.stats.garbage;
 		wdm_init(&S->w, frame_len);
+		S->at.llen = 0;
 	}
 	if (S->clients == 0) {
 		tcflush(S->master, TCIFLUSH); /* what the client wrote and we have not read */
@@ -1763,6 +1860,7 @@ static int pty_open(void)
 	S->slave = open(S->pts, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (S->slave < 0)
 		return -errno;
+	S->clients = 0;
 	r = tty_raw(S->slave);
 	if (r)
 		return r;
@@ -1781,26 +1879,31 @@ static int pty_open(void)
 	return r ? r : loop_fd_add(&S->lino);
 }
 
-/* PATH -> /dev/pts/N, atomically; a symlink is replaced, anything else refused. */
-static int link_make(void)
+/* path -> target, atomically; a symlink is replaced, anything else refused. */
+static int symlink_set(const char *path, const char *target)
 {
 	char tmp[4096];
 	struct stat st;
 
-	if (lstat(S->c.link, &st) == 0 && !S_ISLNK(st.st_mode))
+	if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode))
 		return -EEXIST;
-	if (fmt_buf(tmp, sizeof(tmp), "%s.%d.tmp", S->c.link, (int)getpid()) >= sizeof(tmp))
+	if (fmt_buf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	unlink(tmp);
-	if (symlink(S->pts, tmp) < 0)
+	if (symlink(target, tmp) < 0)
 		return -errno;
-	if (rename(tmp, S->c.link) < 0) {
+	if (rename(tmp, path) < 0) {
 		int r = -errno;
 
 		unlink(tmp);
 		return r;
 	}
 	return 0;
+}
+
+static int link_make(void)
+{
+	return symlink_set(S->c.link, S->pts);
 }
 
 /* Remove PATH only if it still points at our pty (another sim may have taken it over). */
@@ -1823,6 +1926,17 @@ static void fd_close(int *fd, struct loop_fd *l)
 	*fd = -1;
 }
 
+/* The pty goes; clients see EOF/EIO. */
+static void port_close(void)
+{
+	link_remove();
+	fd_close(&S->ino, &S->lino);
+	fd_close(&S->master, &S->lmaster);
+	fd_close(&S->slave, NULL);
+	loop_timer_cancel(&S->at.thold);
+	S->at.nhold = 0;
+}
+
 /* USB unplug: the control device and the modem's netdev disappear. */
 static void vanish(void)
 {
@@ -1830,12 +1944,10 @@ static void vanish(void)
 		return;
 	S->vanished = true;
 	log_line("event vanish");
-	link_remove();
-	fd_close(&S->ino, &S->lino);
-	fd_close(&S->master, &S->lmaster);
-	fd_close(&S->slave, NULL);
+	port_close();
 	fd_close(&S->tun, &S->ltun);
 	loop_timer_cancel(&S->tind);
+	loop_timer_cancel(&S->at.treset);
 	for (unsigned i = 0; i < OUT_SLOTS; i++)
 		S->q[i].busy = false;
 }
@@ -1844,6 +1956,381 @@ static void vanish_timer(struct loop_timer *t)
 {
 	(void)t;
 	vanish();
+}
+
+/* ==================== AT personality ==================== */
+
+/* The ANSI C example generator: --seed makes URC choices and moments reproducible. */
+static unsigned at_rand(void)
+{
+	S->at.seed = S->at.seed * 1103515245u + 12345u;
+	return S->at.seed >> 16;
+}
+
+/* Everything for the host goes through here; while a "delay" runs it waits in at.hold. */
+static void at_out(const char *p, size_t n)
+{
+	struct at_state *a = &S->at;
+
+	if (!loop_timer_pending(&a->thold)) {
+		pty_write((const uint8_t *)p, n);
+	} else if (n <= sizeof(a->hold) - a->nhold) {
+		memcpy(a->hold + a->nhold, p, n);
+		a->nhold += n;
+	} else {
+		log_line("event tx-lost %zu bytes: delay buffer full", n);
+	}
+}
+
+static void at_hold_timer(struct loop_timer *t)
+{
+	(void)t;
+	log_line("event delay over: %zu bytes sent", S->at.nhold);
+	pty_write((const uint8_t *)S->at.hold, S->at.nhold);
+	S->at.nhold = 0;
+}
+
+/* "delay MS": the modem is busy; what it sends from now on comes MS later. */
+static void at_delay(unsigned ms)
+{
+	log_line("event delay %u ms", ms);
+	loop_timer_set(&S->at.thold, MAX(loop_timer_remaining(&S->at.thold), 0) + ms);
+}
+
+/* One line in V.250 verbose framing (V.250 5.7.1: <cr><lf>text<cr><lf>). */
+static void at_line(const char *dir, const char *text)
+{
+	log_msg("%s %s", dir, text);
+	at_out("\r\n", 2);
+	at_out(text, strlen(text));
+	at_out("\r\n", 2);
+}
+
+static void at_urc(void)
+{
+	if (S->c.nurcs)
+		at_line("urc", S->c.urcs[at_rand() % S->c.nurcs]);
+}
+
+static void at_urc_next(void)
+{
+	loop_timer_set(&S->at.turc, MAX(S->c.urc_every / 2 + at_rand() % S->c.urc_every, 1u));
+}
+
+/* --urc-every: only while someone listens, as a USB serial port drops what nobody reads */
+static void at_urc_timer(struct loop_timer *t)
+{
+	(void)t;
+	if (S->master >= 0 && S->clients > 0 && !S->c.mute)
+		at_urc();
+	at_urc_next();
+}
+
+static const char *at_var(const char *name, size_t len)
+{
+	for (unsigned i = 0; i < S->at.nvars; i++)
+		if (!strncmp(S->at.var_name[i], name, len) && !S->at.var_name[i][len])
+			return S->at.var_val[i];
+	return "";
+}
+
+static void at_set(const char *name, size_t len, const char *val)
+{
+	struct at_state *a = &S->at;
+	unsigned i;
+
+	for (i = 0; i < a->nvars; i++)
+		if (!strncmp(a->var_name[i], name, len) && !a->var_name[i][len])
+			break;
+	if (i == AT_VARS)
+		return;
+	if (i == a->nvars)
+		a->nvars++;
+	fmt_buf(a->var_name[i], sizeof(a->var_name[i]), "%.*s", (int)len, name);
+	fmt_buf(a->var_val[i], sizeof(a->var_val[i]), "%s", val);
+}
+
+static bool at_word(char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+
+/* src with $1 (what the rule's * matched) and $VAR (empty when unset) replaced */
+static void at_expand(const char *src, const char *arg1, char *dst, size_t cap)
+{
+	size_t n = 0, len;
+	const char *v;
+
+	while (*src && n + 1 < cap) {
+		if (src[0] != '$') {
+			dst[n++] = *src++;
+			continue;
+		}
+		if (src[1] == '1') {
+			v = arg1;
+			len = 1;
+		} else {
+			for (len = 0; at_word(src[1 + len]); len++)
+				;
+			v = at_var(src + 1, len);
+		}
+		src += 1 + len;
+		while (*v && n + 1 < cap)
+			dst[n++] = *v++;
+	}
+	dst[n] = 0;
+}
+
+/* Where sep starts in s, or NULL: strstr() for short separators, without its 1.3 KB */
+static char *at_find(const char *s, const char *sep)
+{
+	for (; (s = strchr(s, sep[0])); s++)
+		if (!strncmp(s, sep, strlen(sep)))
+			return (char *)s;
+	return NULL;
+}
+
+/* Case-insensitive; a trailing * matches any rest, which is returned (for $1); NULL: no match */
+static const char *at_match(const char *pattern, const char *cmd)
+{
+	size_t n = strlen(pattern);
+	bool star = n && pattern[n - 1] == '*';
+
+	n -= star;
+	if (strncasecmp(pattern, cmd, n) || (!star && cmd[n]))
+		return NULL;
+	return cmd + n;
+}
+
+/* An answer: lines split at the two characters \n, each maybe preceded by a URC. */
+static void at_respond(const char *resp)
+{
+	char line[AT_LINE];
+
+	while (*resp) {
+		const char *e = at_find(resp, "\\n");
+		size_t len = e ? (size_t)(e - resp) : strlen(resp);
+
+		if (S->c.urc_rate && at_rand() % 100 < S->c.urc_rate)
+			at_urc();
+		fmt_buf(line, sizeof(line), "%.*s", (int)len, resp);
+		at_line("tx", line);
+		resp += len + (e ? 2 : 0);
+	}
+}
+
+/* "reset", after what was said so far has gone out */
+static void at_reset_arm(void)
+{
+	loop_timer_set(&S->at.treset,
+		       MAX(loop_timer_remaining(&S->at.thold), 0) + AT_GRACE_MS);
+}
+
+static void at_command(const char *cmd)
+{
+	char buf[AT_LINE];
+	const char *arg1 = NULL;
+	unsigned i;
+
+	log_msg("rx %s", cmd);
+	S->nreq++;
+	if (S->c.mute || !*cmd)
+		return;
+	for (i = 0; i < S->at.nrules && !(arg1 = at_match(S->at.rules[i].pattern, cmd)); i++)
+		;
+	if (arg1) {
+		const struct at_rule *r = &S->at.rules[i];
+
+		if (r->set_var) {
+			at_expand(r->set_val, arg1, buf, sizeof(S->at.var_val[0]));
+			at_set(r->set_var, strlen(r->set_var), buf);
+		}
+		if (r->delay_ms)
+			at_delay(r->delay_ms);
+		if (r->response) {
+			at_expand(r->response, arg1, buf, sizeof(buf));
+			at_respond(buf);
+		}
+		if (r->reset)
+			at_reset_arm();
+	} else if (!strcasecmp(cmd, "ATE0") || !strcasecmp(cmd, "ATE1")) {
+		S->at.echo = cmd[3] == '1';
+		at_respond("OK");
+	} else {
+		at_respond(strcasecmp(cmd, "AT") && strcasecmp(cmd, "ATZ") ? "ERROR" : "OK");
+	}
+}
+
+/* Bytes from the host: echoed while echo is on; a command ends at CR (V.250 S3), LF is
+ * ignored (S4, which a host may send after the CR). A modem about to reset takes no more. */
+static void at_input(const char *buf, size_t len)
+{
+	struct at_state *a = &S->at;
+
+	for (size_t i = 0; i < len; i++) {
+		if (loop_timer_pending(&a->treset)) {
+			log_line("event ignored %zu bytes: resetting", len - i);
+			return;
+		}
+		if (a->echo && !S->c.mute)
+			at_out(buf + i, 1);
+		if (buf[i] == '\n')
+			continue;
+		if (buf[i] != '\r') {
+			if (a->llen < sizeof(a->line) - 1)
+				a->line[a->llen++] = buf[i];
+			continue;
+		}
+		a->line[a->llen] = 0;
+		a->llen = 0;
+		at_command(a->line);
+	}
+}
+
+/* --swap LINK=TARGET */
+static void at_swap(void)
+{
+	const char *eq = S->c.swap ? strchr(S->c.swap, '=') : NULL;
+	char link[4096];
+	int r;
+
+	if (!eq)
+		return;
+	fmt_buf(link, sizeof(link), "%.*s", (int)(eq - S->c.swap), S->c.swap);
+	r = symlink_set(link, eq + 1);
+	log_line("event swap %s -> %s%s%s", link, eq + 1, r ? ": " : "", r ? strerror(-r) : "");
+	if (r)
+		msg_perr(r, "--swap %s", link);
+}
+
+/* The reboot, in two steps: the port goes away (the fake sysfs tree swapped on the way: the
+ * re-enumeration), then --reset-ms later a new pty appears at PATH. */
+static void at_reset_timer(struct loop_timer *t)
+{
+	int r;
+
+	if (S->master >= 0) {
+		log_line("event reset");
+		at_swap();
+		port_close();
+		if (S->c.exit_on_reset)
+			loop_quit();
+		else
+			loop_timer_set(t, S->c.reset_ms);
+		return;
+	}
+	r = pty_open();
+	if (!r)
+		r = link_make();
+	if (r) {
+		msg_perr(r, "reset: pty at %s", S->c.link);
+		S->status = 1;
+		loop_quit();
+		return;
+	}
+	S->at.llen = 0;
+	log_line("event back %s -> %s", S->c.link, S->pts);
+}
+
+/* "PATTERN RESPONSE [ ; ACTION]...", cut in place; blank lines and # comments are skipped */
+static int at_rule(char *p)
+{
+	struct at_rule *r;
+	char *act, *next;
+	uint64_t v;
+
+	p[strcspn(p, "\r")] = 0;
+	p += strspn(p, " \t");
+	if (!*p || *p == '#')
+		return 0;
+	if (S->at.nrules == AT_RULES)
+		return -ENOSPC;
+	r = &S->at.rules[S->at.nrules++];
+	r->pattern = p;
+	p += strcspn(p, " \t");
+	if (*p)
+		*p++ = 0;
+	p += strspn(p, " \t");
+	act = at_find(p, " ; ");
+	if (act)
+		*act = 0;
+	r->response = *p && strcmp(p, "-") ? p : NULL;
+	for (; act; act = next) {
+		char *a = act + 3, *eq = strchr(a, '=');
+
+		next = at_find(a, " ; ");
+		if (next)
+			*next = 0;
+		if (!strncmp(a, "set ", 4) && eq && eq > a + 4) {
+			*eq = 0;
+			r->set_var = a + 4;
+			r->set_val = eq + 1;
+		} else if (!strcmp(a, "reset")) {
+			r->reset = true;
+		} else if (!strncmp(a, "delay ", 6) && !parse_uint(a + 6, 0, 3600000, &v)) {
+			r->delay_ms = (unsigned)v;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int at_load(const char *path)
+{
+	char *p = S->at.text, *nl;
+	size_t len = 0;
+	ssize_t n = 0;
+	unsigned line = 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return msg_perr(errno, "open %s", path), -1;
+	while (len < sizeof(S->at.text) &&
+	       (n = read(fd, p + len, sizeof(S->at.text) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0)
+		return msg_perr(errno, "read %s", path), -1;
+	if (len == sizeof(S->at.text))
+		return msg_perr(-EFBIG, "%s", path), -1;
+	p[len] = 0;
+	for (; p; p = nl, line++) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = 0;
+		if (at_rule(p))
+			return msg_err("%s:%u: bad rule", path, line), -1;
+	}
+	return 0;
+}
+
+static void at_start(void)
+{
+	S->at.echo = S->c.echo;
+	S->at.seed = S->c.seed_set ? S->c.seed : (unsigned)getpid();
+	for (unsigned i = 0; i < S->c.nsets; i++) {
+		const char *v = S->c.sets[i];
+		size_t n = strcspn(v, "=");
+
+		at_set(v, n, v + n + 1);
+	}
+	S->at.thold.cb = at_hold_timer;
+	S->at.turc.cb = at_urc_timer;
+	S->at.treset.cb = at_reset_timer;
+	if (S->c.urc_every)
+		at_urc_next();
+}
+
+static bool at_ctl(const char *cmd, const char *arg)
+{
+	if (!strcmp(cmd, "urc") && arg && S->master >= 0)
+		at_line("urc", arg);
+	else if (!strcmp(cmd, "reset") && S->master >= 0)
+		at_reset_arm();
+	else
+		return false;
+	return true;
 }
 
 /* ==================== data path ==================== */
@@ -1928,6 +2415,10 @@ static int tun_setup(void)
 
 static void log_stats(void)
 {
+	if (S->c.at) {
+		log_line("stats commands %u", S->nreq);
+		return;
+	}
 	log_line("stats requests %u uplink %lu dropped-uplink %lu downlink %lu dropped-downlink %lu "
 		 "garbage %lu",
 		 S->nreq, S->fwd[0], S->dropped[0], S->fwd[1], S->dropped[1],
@@ -1951,21 +2442,13 @@ static void net_drop(int cause)
 	calls_drop(end_reason_of(cause), QMI_WDS_END_3GPP, (int16_t)cause);
 }
 
-static void ctl_command(char *line)
+static bool qmi_ctl(const char *line, const char *arg)
 {
-	char *arg = strchr(line, ' ');
 	uint64_t v;
 	int i;
 
-	if (arg)
-		*arg++ = 0;
-	log_line("event ctl %s%s%s", line, arg ? " " : "", arg ? arg : "");
-	if (!strcmp(line, "quit")) {
-		loop_quit();
-	} else if (!strcmp(line, "drop")) {
+	if (!strcmp(line, "drop")) {
 		net_drop(arg && !parse_uint(arg, 1, 255, &v) ? (int)v : CAUSE_REGULAR_DEACT);
-	} else if (!strcmp(line, "vanish")) {
-		vanish();
 	} else if (!strcmp(line, "reg") && arg && (i = parse_word(arg, reg_words, 4)) >= 0) {
 		S->c.reg = i;
 		reg_kick();
@@ -1974,11 +2457,27 @@ static void ctl_command(char *line)
 		sim_set(i);
 	} else if (!strcmp(line, "sync")) {
 		sync_indication();
-	} else if (!strcmp(line, "stats")) {
-		log_stats();
 	} else {
-		log_line("event ctl: unknown command");
+		return false;
 	}
+	return true;
+}
+
+static void ctl_command(char *line)
+{
+	char *arg = strchr(line, ' ');
+
+	if (arg)
+		*arg++ = 0;
+	log_line("event ctl %s%s%s", line, arg ? " " : "", arg ? arg : "");
+	if (!strcmp(line, "quit"))
+		loop_quit();
+	else if (!strcmp(line, "vanish"))
+		vanish();
+	else if (!strcmp(line, "stats"))
+		log_stats();
+	else if (!(S->c.at ? at_ctl(line, arg) : qmi_ctl(line, arg)))
+		log_line("event ctl: unknown command");
 }
 
 static void ctl_io(struct loop_fd *f, short revents)
@@ -2057,6 +2556,13 @@ static void ind_timer(struct loop_timer *t)
 	send_ind(&b, true);
 }
 
+static void timeout_timer(struct loop_timer *t)
+{
+	(void)t;
+	log_line("event timeout");
+	loop_quit();
+}
+
 static void on_signal(int sig)
 {
 	log_line("event signal %d", sig);
@@ -2065,13 +2571,16 @@ static void on_signal(int sig)
 
 /* ==================== options ==================== */
 
+/* Options of both personalities, then --qmi's (O_TUN..O_VANISH), then --at's (O_RULES..). */
 enum {
-	O_QMI = 256, O_LINK, O_TUN, O_PGW, O_READY, O_CTL, O_LOG, O_MAXCIDS, O_IMEI, O_MODEL,
+	O_QMI = 256, O_AT, O_LINK, O_READY, O_CTL, O_LOG, O_TIMEOUT, O_TUN, O_PGW, O_MAXCIDS,
+	O_IMEI, O_MODEL,
 	O_MANUF, O_REV, O_OPMODE, O_SIM, O_PIN, O_PINRETRIES, O_REG, O_REGDELAY, O_REJECT, O_MCC,
 	O_MNC, O_OPER, O_RAT, O_RSSI, O_RSRP, O_RSRQ, O_SNR, O_APN, O_USER, O_PASSWORD, O_IPTYPES,
 	O_IP4, O_GW4, O_DNS4, O_IP6, O_GW6, O_DNS6, O_MTU, O_FORMAT, O_CALLFAIL, O_LATENCY, O_DROP,
 	O_DROPMSG, O_LATE, O_LATENTH, O_LATEMSG, O_DUP, O_IGNFIRST, O_UNKTLV, O_DUPTLV, O_INDS,
-	O_SYNCIND, O_GARBAGE, O_NETDROP, O_VANISH,
+	O_SYNCIND, O_GARBAGE, O_NETDROP, O_VANISH, O_RULES, O_SET, O_ECHO, O_MUTE, O_URC,
+	O_URCEVERY, O_URCRATE, O_SEED, O_SWAP, O_RESETMS, O_EXITRESET,
 };
 
 static const struct option long_opts[] = {
@@ -2108,7 +2617,13 @@ static const struct option long_opts[] = {
 	{"garbage", no_argument, NULL, O_GARBAGE},
 	{"net-drop-after", required_argument, NULL, O_NETDROP},
 	{"vanish-after", required_argument, NULL, O_VANISH}, {"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	{"at", no_argument, NULL, O_AT}, {"timeout", required_argument, NULL, O_TIMEOUT},
+	{"at-rules", required_argument, NULL, O_RULES}, {"set", required_argument, NULL, O_SET},
+	{"echo", required_argument, NULL, O_ECHO}, {"mute", no_argument, NULL, O_MUTE},
+	{"urc", required_argument, NULL, O_URC}, {"urc-every", required_argument, NULL, O_URCEVERY},
+	{"urc-rate", required_argument, NULL, O_URCRATE}, {"seed", required_argument, NULL, O_SEED},
+	{"swap", required_argument, NULL, O_SWAP}, {"reset-ms", required_argument, NULL, O_RESETMS},
+	{"exit-on-reset", no_argument, NULL, O_EXITRESET}, {NULL, 0, NULL, 0},
 };
 
 /* "[-]digits[.digits]" scaled by 10^decimals (extra decimals are cut), within [min, max] */
@@ -2253,7 +2768,8 @@ static void defaults(struct sim_cfg *c)
 	c->mtu = 1500;
 	c->llp = QMI_WDA_LLP_802_3;
 	c->opmode = QMI_DMS_OPMODE_ONLINE;
-	c->net_drop_ms = c->vanish_ms = -1;
+	c->net_drop_ms = c->vanish_ms = c->timeout_ms = -1;
+	c->reset_ms = 300;
 }
 
 /* The gateway when --gw4 is not given: the first other host of the subnet. */
@@ -2297,6 +2813,58 @@ static int parse_drop_list(struct sim_cfg *c, const char *s)
 	return 0;
 }
 
+/* An --at option; 0, or the usage exit code */
+static int at_option(struct sim_cfg *c, int o, const char *a)
+{
+	static const char *const onoff[] = {"off", "on"};
+	uint64_t u;
+	int i;
+
+	switch (o) {
+	case O_RULES: c->rules = a; return 0;
+	case O_MUTE: c->mute = true; return 0;
+	case O_EXITRESET: c->exit_on_reset = true; return 0;
+	case O_SET:
+	case O_SWAP:
+		if (!strchr(a, '=') || *a == '=' || (o == O_SET && c->nsets >= AT_VARS))
+			return bad(o == O_SET ? "--set" : "--swap", a);
+		if (o == O_SET)
+			c->sets[c->nsets++] = a;
+		else
+			c->swap = a;
+		return 0;
+	case O_ECHO:
+		i = parse_word(a, onoff, 2);
+		if (i < 0)
+			return bad("--echo", a);
+		c->echo = i;
+		return 0;
+	case O_URC:
+		if (c->nurcs >= AT_URCS)
+			return bad("--urc (one too many)", a);
+		c->urcs[c->nurcs++] = a;
+		return 0;
+	case O_URCEVERY:
+	case O_RESETMS:
+		if (parse_uint(a, 0, 3600000, &u))
+			return bad("milliseconds", a);
+		*(o == O_URCEVERY ? &c->urc_every : &c->reset_ms) = (unsigned)u;
+		return 0;
+	case O_URCRATE:
+		if (parse_uint(a, 0, 100, &u))
+			return bad("--urc-rate", a);
+		c->urc_rate = (unsigned)u;
+		return 0;
+	case O_SEED:
+		if (parse_uint(a, 0, UINT32_MAX, &u))
+			return bad("--seed", a);
+		c->seed = (unsigned)u;
+		c->seed_set = true;
+		return 0;
+	}
+	return applet_usage("unknown option");
+}
+
 /* One option; 0, or the usage exit code. --sim not-ready-for takes argv[optind] too. */
 static int option(struct sim_cfg *c, int o, const char *a, char **argv, int argc)
 {
@@ -2306,8 +2874,11 @@ static int option(struct sim_cfg *c, int o, const char *a, char **argv, int argc
 	uint64_t u;
 	int i;
 
+	if (o >= O_RULES)
+		return at_option(c, o, a);
 	switch (o) {
 	case O_QMI: return 0;
+	case O_AT: c->at = true; return 0;
 	case O_LINK: c->link = a; return 0;
 	case O_TUN: c->tun = a; return 0;
 	case O_PGW: c->pgw = a; return 0;
@@ -2377,9 +2948,11 @@ static int option(struct sim_cfg *c, int o, const char *a, char **argv, int argc
 		return 0;
 	case O_NETDROP:
 	case O_VANISH:
+	case O_TIMEOUT:
 		if (parse_dec(a, 3, 0, 86400000, &n))
 			return bad("seconds", a);
-		*(o == O_NETDROP ? &c->net_drop_ms : &c->vanish_ms) = n;
+		*(o == O_NETDROP ? &c->net_drop_ms : o == O_VANISH ? &c->vanish_ms : &c->timeout_ms) =
+			n;
 		return 0;
 	case O_REJECT:
 	case O_CALLFAIL:
@@ -2462,14 +3035,24 @@ static int option(struct sim_cfg *c, int o, const char *a, char **argv, int argc
 	return applet_usage("unknown option");
 }
 
+/* "--tun needs --qmi" when an option of one personality comes with the other */
+static int wrong_mode(const char *opt, const char *mode)
+{
+	char what[80];
+
+	fmt_buf(what, sizeof(what), "--%s needs --%s", opt, mode);
+	return applet_usage(what);
+}
+
 static int parse_args(int argc, char **argv, struct sim_cfg *c)
 {
+	const char *qmi_only = NULL, *at_only = NULL;
 	bool qmi = false;
-	int o, r;
+	int o, r, li;
 
 	optind = 1;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "vh", long_opts, &li)) != -1) {
 		if (o == 'v') {
 			msg_set_verbose(msg_verbose_level() + 1);
 			continue;
@@ -2482,14 +3065,22 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c)
 			return applet_usage(optopt ? "option needs an argument or is unknown"
 						   : "unknown option");
 		qmi |= o == O_QMI;
+		if (o >= O_TUN && o < O_RULES && !qmi_only)
+			qmi_only = long_opts[li].name;
+		if (o >= O_RULES && !at_only)
+			at_only = long_opts[li].name;
 		r = option(c, o, optarg, argv, argc);
 		if (r)
 			return r;
 	}
 	if (optind < argc)
 		return applet_usage("unexpected argument");
-	if (!qmi)
-		return applet_usage("--qmi is required (the only protocol so far)");
+	if (qmi == c->at)
+		return applet_usage("one of --qmi and --at is required");
+	if (c->at && qmi_only)
+		return wrong_mode(qmi_only, "qmi");
+	if (!c->at && at_only)
+		return wrong_mode(at_only, "at");
 	if (!c->link)
 		return applet_usage("--link PATH is required");
 	if (c->pgw && !c->tun)
@@ -2525,6 +3116,8 @@ static int setup(void)
 		if (S->log < 0)
 			return msg_perr(errno, "open %s", S->c.log), -1;
 	}
+	if (S->c.rules && at_load(S->c.rules))
+		return -1;
 	r = pty_open();
 	if (r)
 		return msg_perr(r, "pty"), -1;
@@ -2539,7 +3132,7 @@ static int setup(void)
 	return 0;
 }
 
-static void start(void)
+static void qmi_start(void)
 {
 	S->sim = S->c.sim;
 	S->pin_left = S->sim == SIM_PUK ? 0 : S->c.pin_retries;
@@ -2561,12 +3154,23 @@ static void start(void)
 	if (S->c.indications)
 		loop_timer_set(&S->tind, IND_PERIOD_MS);
 	reg_kick();
+}
+
+static void start(void)
+{
+	S->ttimeout.cb = timeout_timer;
+	if (S->c.timeout_ms >= 0)
+		loop_timer_set(&S->ttimeout, S->c.timeout_ms);
+	if (S->c.at)
+		at_start();
+	else
+		qmi_start();
 	log_line("event ready %s -> %s", S->c.link, S->pts);
 }
 
 int modem_sim_main(int argc, char **argv)
 {
-	struct sim sim; /* ~190 KB on the stack: nothing of it exists while other applets run */
+	struct sim sim; /* ~210 KB on the stack: nothing of it exists while other applets run */
 	int r;
 
 	memset(&sim, 0, sizeof(sim));
@@ -2592,5 +3196,5 @@ int modem_sim_main(int argc, char **argv)
 	cleanup();
 	if (r < 0)
 		return msg_perr(r, "event loop"), 1;
-	return 0;
+	return S->status;
 }
