@@ -15,79 +15,28 @@
 #include "wwanbox.h"
 #include "mbim.h"
 #include "t.h"
+#include "vectors.h"
 
 /* ---- vectors ---- */
-
-struct vec {
-	char id[8];
-	uint8_t b[512];
-	size_t len;
-};
 
 static struct vec vecs[40];
 static int nvecs;
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (*s && n < max) {
-		int hi, lo;
-
-		while (*s == ' ')
-			s++;
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
-		if (lo < 0)
-			break;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n;
-}
-
 static int load_vectors(void)
 {
-	const char *path = getenv("MBIM_VECTORS");
-	char line[4096], *p;
-	struct vec *v = NULL;
-	FILE *f;
-
-	if (!path)
-		path = "../shared/vectors/mbim_vectors.txt";
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "cannot open %s (run from the repo root or set MBIM_VECTORS)\n",
-			path);
+	nvecs = vec_load("MBIM_VECTORS", "../shared/vectors/mbim_vectors.txt", 'M',
+			 "libmbim-1.28.2:", vecs, (int)ARRAY_SIZE(vecs));
+	if (nvecs < 0)
 		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '[' && line[1] == 'M' && nvecs < (int)ARRAY_SIZE(vecs)) {
-			v = &vecs[nvecs++];
-			sscanf(line, "[%7[^]]]", v->id);
-		} else if (v && (p = strstr(line, "hex: "))) {
-			v->len = unhex(p + 5, v->b, sizeof(v->b));
-		}
-	}
-	fclose(f);
 	return 0;
 }
 
 static const struct vec *vec(const char *id)
 {
-	int i;
+	const struct vec *v = vec_find(vecs, nvecs, id);
 
-	for (i = 0; i < nvecs; i++)
-		if (!strcmp(vecs[i].id, id))
-			return &vecs[i];
+	if (v)
+		return v;
 	fprintf(stderr, "vector %s missing\n", id);
 	abort();
 }
@@ -552,7 +501,7 @@ static void test_split_round_trip(void)
 static int u16s(const char *hex, char *dst, size_t size)
 {
 	uint8_t b[64];
-	size_t n = unhex(hex, b, sizeof(b));
+	size_t n = vec_unhex(hex, b, sizeof(b));
 
 	return mbim_utf16_to_utf8(b, n, dst, size);
 }

@@ -22,79 +22,28 @@
 #include "wwanbox.h"
 #include "mbim_msg.h"
 #include "t.h"
+#include "vectors.h"
 
 /* ---- vectors (same loader as test_mbim.c) ---- */
-
-struct vec {
-	char id[8];
-	uint8_t b[512];
-	size_t len;
-};
 
 static struct vec vecs[40];
 static int nvecs;
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (*s && n < max) {
-		int hi, lo;
-
-		while (*s == ' ')
-			s++;
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
-		if (lo < 0)
-			break;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n;
-}
-
 static int load_vectors(void)
 {
-	const char *path = getenv("MBIM_VECTORS");
-	char line[4096], *p;
-	struct vec *v = NULL;
-	FILE *f;
-
-	if (!path)
-		path = "../shared/vectors/mbim_vectors.txt";
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "cannot open %s (run from the repo root, or set MBIM_VECTORS)\n",
-			path);
+	nvecs = vec_load("MBIM_VECTORS", "../shared/vectors/mbim_vectors.txt", 'M',
+			 "libmbim-1.28.2:", vecs, (int)ARRAY_SIZE(vecs));
+	if (nvecs < 0)
 		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '[' && line[1] == 'M' && nvecs < (int)ARRAY_SIZE(vecs)) {
-			v = &vecs[nvecs++];
-			sscanf(line, "[%7[^]]]", v->id);
-		} else if (v && (p = strstr(line, "hex: "))) {
-			v->len = unhex(p + 5, v->b, sizeof(v->b));
-		}
-	}
-	fclose(f);
 	return nvecs == 27 ? 0 : -1;
 }
 
 static const struct vec *vec(const char *id)
 {
-	int i;
+	const struct vec *v = vec_find(vecs, nvecs, id);
 
-	for (i = 0; i < nvecs; i++)
-		if (!strcmp(vecs[i].id, id))
-			return &vecs[i];
+	if (v)
+		return v;
 	fprintf(stderr, "vector %s missing\n", id);
 	abort();
 }
@@ -204,7 +153,7 @@ static void ip6(const uint8_t *a, const char *want_hex)
 {
 	uint8_t w[16];
 
-	CHECK_EQ(unhex(want_hex, w, 16), 16);
+	CHECK_EQ(vec_unhex(want_hex, w, 16), 16);
 	CHECK_MEM(a, w, 16);
 }
 
