@@ -105,7 +105,9 @@ CORE_OBJS := $(patsubst %,$(B)/core/%.o,$(core-y))
 # Applets: every applets/X.c whose symbol is enabled (taken from its USE_X(APPLET(...)) line).
 LP := (
 applet_sym = $(shell sed -n 's/^USE_\([A-Z0-9_]*\)$(LP)APPLET.*/\1/p' $(1))
-APPLET_OBJS := $(foreach f,$(APPLET_SRCS),$(if $(filter y,$(CONFIG_$(call applet_sym,$(f)))),$(B)/$(f:.c=.o)))
+# A large applet may keep parts in applets/X/*.c: they are linked whenever applets/X.c is.
+applet_files = $(1) $(sort $(wildcard $(1:.c=)/*.c))
+APPLET_OBJS := $(foreach f,$(APPLET_SRCS),$(if $(filter y,$(CONFIG_$(call applet_sym,$(f)))),$(patsubst %.c,$(B)/%.o,$(call applet_files,$(f)))))
 
 ifeq ($(CONFIG_CORE_TLS),y)
 include configs/mbedtls.mk
@@ -164,7 +166,7 @@ $(B)/wwanbox: $(B)/core/main.o $(APPLET_OBJS) $(B)/libcore.a $(LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/core/main.o $(APPLET_OBJS) $(B)/libcore.a $(LIBS)
 
--include $(wildcard $(B)/core/*.d $(B)/applets/*.d $(B)/tests/data/applets/*.d)
+-include $(wildcard $(B)/core/*.d $(B)/applets/*.d $(B)/applets/*/*.d $(B)/tests/data/applets/*.d)
 
 # --- tests -----------------------------------------------------------------------------------
 # tests/unit/test_X.c is built when core/X.c is part of this configuration (or no core/X.c exists).
